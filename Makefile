@@ -1,0 +1,60 @@
+# The vfio device life cycle series: fetch the base, apply patches/, build,
+# boot in QEMU and test. Trees, build output and caches live in $(CACHE).
+CACHE ?= $(HOME)/.cache/vfio-series
+TREE ?= $(CACHE)/linux
+export CACHE TREE
+
+.PHONY: help run check test deps tree export export-check build vm shell gates \
+	checkpatch bisect static clean distclean
+
+help:
+	@echo "make run          build and boot the series, run the demo"
+	@echo "make check        the whole suite: gates, build, boot, KUnit + kselftests"
+	@echo "make test T=NAME  build, boot and run one selftest binary (comma-separated list ok)"
+	@echo "make tree         (re)create \$$TREE: base + patches/series"
+	@echo "make export       write the tree's commits back to patches/"
+	@echo "make shell        boot the test kernel to a shell (Ctrl-a x quits)"
+	@echo "make gates|checkpatch|bisect|static   the series gates alone"
+
+run: deps tree build
+	scripts/vm.sh run
+
+check:
+	scripts/check.sh
+
+test:
+	@test -n "$(T)" || { echo "usage: make test T=vfio_mtty_group_test"; exit 2; }
+	scripts/check.sh $(T)
+
+deps:
+	scripts/deps.sh
+
+tree: deps
+	scripts/tree.sh
+
+export:
+	scripts/export.sh
+
+export-check:
+	scripts/export.sh --check
+
+build:
+	scripts/build.sh
+
+vm:
+	scripts/vm.sh check
+
+shell: build
+	scripts/vm.sh shell
+
+gates:
+	scripts/gates.sh all
+checkpatch bisect static:
+	scripts/gates.sh $@
+
+clean:
+	rm -rf logs $(CACHE)/build
+
+distclean: clean
+	git -C $(TREE) worktree remove --force $(CACHE)/gate 2>/dev/null || true
+	rm -rf $(TREE) $(CACHE)/gate

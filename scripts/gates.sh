@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# gates.sh: the series gates, in a worktree of the kernel tree ($CACHE/gate)
+# so the main tree's files keep their mtimes.
+#  checkpatch: every patch, --strict (and codespell), no finding.
+#  bisect:     every step base, patch 1, ..., patch N builds the objects the
+#              series touches, for x86_64, arm64 and s390 (gate configs).
+#  static:     W=1, sparse (C=2) and kernel-doc on the files the series
+#              touches, at the tip against the base: no new finding.
+# Writes logs/gates/*.log and prints one line per gate and a total.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CACHE:-$HOME/.cache/vfio-series}
+TREE=${TREE:-$CACHE/linux}
+GATE=$CACHE/gate
+LOGS=${LOGS:-$TOP/logs}/gates
+JOBS=${JOBS:-$(nproc)}
+WHAT=${1:-all}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+export KBUILD_BUILD_USER=vfio KBUILD_BUILD_HOST=series KBUILD_BUILD_TIMESTAMP="2024-08-01"
+# checkpatch's licence check runs "python": Debian's, with ply and git.
+export PATH=/usr/bin:/bin:$PATH
+mkdir -p "$LOGS"
+pass=0 fail=0
+ok() { echo "gate: PASS: $*"; pass=$((pass + 1)); }
+ko() { echo "gate: FAIL: $*"; fail=$((fail + 1)); }
+
+declare -A CROSS=([x86_64]="" [arm64]=aarch64-linux-gnu- [s390]=s390x-linux-gnu-)
+declare -A OBJS=(
+	[x86_64]="drivers/vfio/ samples/vfio-mdev/ arch/x86/kvm/ drivers/gpu/drm/i915/gvt/kvmgt.o"
+	[arm64]="drivers/vfio/"
+	[s390]="drivers/vfio/ drivers/s390/cio/ drivers/s390/crypto/")
+ARCHES=${ARCHES:-"x86_64 arm64 s390"}
+
+kmake() { # kmake ARCH ARGS...
+	local a=$1; shift
+	make -s -C "$GATE" O="$CACHE/build/gate-$a" ARCH="$a" CROSS_COMPILE="${CROSS[$a]}" \
+		CC="ccache ${CROSS[$a]}gcc" -j"$JOBS" "$@"
+}
+
+configure() { # configure ARCH: tinyconfig + configs/gate-ARCH.config, checked
+	local a=$1 o=$CACHE/build/gate-$1 frag=$TOP/configs/gate-$1.config stamp
+	stamp=$(sha256sum "$frag" | cut -c1-16)
+	[ "$(cat "$o/.config.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	mkdir -p "$o"
+	kmake "$a" tinyconfig >/dev/null
+	(cd "$GATE" && ARCH=$a scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" "$frag" >/dev/null)
+	kmake "$a" olddefconfig >/dev/null
+	"$TOP/scripts/check-config.sh" "$o/.config" "$frag" >/dev/null
+	echo "$stamp" > "$o/.config.stamp"
+}
+
+[ -d "$GATE/.git" ] || [ -f "$GATE/.git" ] || git -C "$TREE" worktree add -q --detach "$GATE" base
+tip=$(git -C "$TREE" rev-parse HEAD)
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse base.."$tip")
+echo "gates: ${#commits[@]} patches on base, tip ${tip:0:12}"
+
+if [ "$WHAT" = all ] || [ "$WHAT" = checkpatch ]; then
+	SECONDS=0
+	n=0 bad=0
+	while read -r p; do
+		case "$p" in ''|'#'*) continue ;; esac
+		n=$((n + 1))
+		if ! (cd "$TREE" && scripts/checkpatch.pl --strict --codespell \
+			--codespellfile=/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt \
+			"$TOP/patches/$p") > "$LOGS/checkpatch-$p.log" 2>&1 ||
+			! grep -q 'total: 0 errors, 0 warnings, 0 checks' "$LOGS/checkpatch-$p.log"; then
+			bad=$((bad + 1))
+			echo "  checkpatch: $p: $(grep '^total:' "$LOGS/checkpatch-$p.log")"
+			grep -E '^(ERROR|WARNING|CHECK):' "$LOGS/checkpatch-$p.log" | head -n 5 | sed 's/^/    /'
+		fi
+	done < "$TOP/patches/series"
+	if [ $bad = 0 ]; then ok "checkpatch --strict: $n patches clean (${SECONDS}s)"; else ko "checkpatch --strict: $bad of $n patches have findings (${SECONDS}s)"; fi
+fi
+
+touched() { git -C "$TREE" diff --name-only --diff-filter=AM base "$tip" -- "$@"; }
+
+if [ "$WHAT" = all ] || [ "$WHAT" = bisect ]; then
+	for a in $ARCHES; do
+		SECONDS=0
+		git -C "$GATE" checkout -q --detach base
+		configure "$a"
+		bad=""
+		for c in base "${commits[@]}"; do
+			git -C "$GATE" checkout -q --detach "$c"
+			name=$(git -C "$GATE" log -1 --format=%s "$c" | cut -c1-60)
+			# shellcheck disable=SC2086
+			if ! kmake "$a" ${OBJS[$a]} > "$LOGS/bisect-$a-${c:0:12}.log" 2>&1; then
+				bad+=" ${c:0:12}"
+				echo "  bisect: $a: does not build at ${c:0:12} $name (logs/gates/bisect-$a-${c:0:12}.log)"
+				grep -m 5 -E 'error|Error' "$LOGS/bisect-$a-${c:0:12}.log" | sed 's/^/    /'
+			fi
+		done
+		if [ -z "$bad" ]; then ok "bisect $a: base and ${#commits[@]} patches build ${OBJS[$a]} (${SECONDS}s)"
+		else ko "bisect $a: broken at$bad (${SECONDS}s)"; fi
+	done
+fi
+
+# findings ARCH REV OBJ...: W=1 + sparse + kernel-doc output for the touched
+# files, file:line:col stripped, each repeat numbered (so counts compare too).
+findings() {
+	local a=$1 rev=$2 o=$CACHE/build/gate-$1 objs=() f
+	shift 2
+	git -C "$GATE" checkout -q --detach "$rev"
+	for f in "$@"; do
+		[ -f "$GATE/${f%.o}.c" ] && objs+=("$f")
+	done
+	{
+		if [ ${#objs[@]} -gt 0 ]; then
+			(cd "$o" && rm -f "${objs[@]}")
+			kmake "$a" W=1 C=2 "${objs[@]}" 2>&1 || true
+		fi
+		for f in $(touched '*.c' '*.h' | grep -v '^tools/'); do
+			[ -f "$GATE/$f" ] && (cd "$GATE" && scripts/kernel-doc -none "$f" 2>&1) || true
+		done
+	} | grep -E 'warning|error' | sed -E "s#^($GATE|$o)/##; s#:[0-9]+(:[0-9]+)?:#:#" |
+		sort | awk '{ c[$0]++; print $0 " #" c[$0] }' | sort
+}
+
+if [ "$WHAT" = all ] || [ "$WHAT" = static ]; then
+	for a in $ARCHES; do
+		SECONDS=0
+		configure "$a"
+		# Build the tip first so findings() knows which objects this arch has.
+		git -C "$GATE" checkout -q --detach "$tip"
+		# shellcheck disable=SC2086
+		kmake "$a" ${OBJS[$a]} >/dev/null 2>&1 || true
+		# The touched files this arch's gate config builds.
+		objs=()
+		for f in $(touched '*.c'); do
+			[ -f "$CACHE/build/gate-$a/${f%.c}.o" ] && objs+=("${f%.c}.o")
+		done
+		findings "$a" "$tip" "${objs[@]}" > "$LOGS/static-$a-tip.txt"
+		findings "$a" base "${objs[@]}" > "$LOGS/static-$a-base.txt"
+		comm -13 "$LOGS/static-$a-base.txt" "$LOGS/static-$a-tip.txt" > "$LOGS/static-$a-new.txt"
+		if [ -s "$LOGS/static-$a-new.txt" ]; then
+			ko "W=1/sparse/kernel-doc $a: $(wc -l < "$LOGS/static-$a-new.txt") new findings (${SECONDS}s)"
+			head -n 10 "$LOGS/static-$a-new.txt" | sed 's/^/    /'
+		else
+			ok "W=1/sparse/kernel-doc $a: no new findings in touched files (base $(wc -l < "$LOGS/static-$a-base.txt"), tip $(wc -l < "$LOGS/static-$a-tip.txt")) (${SECONDS}s)"
+		fi
+	done
+	git -C "$GATE" checkout -q --detach "$tip"
+fi
+
+echo "gates: $pass passed, $fail failed"
+echo "$pass $fail" > "$LOGS/../gates.result"
+[ $fail = 0 ]

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""results.py LOG TREE EXPECTED: the verdict of one VM run.
+
+KUnit (TAP 14, printed by the kernel at boot) goes through the base tree's
+tools/testing/kunit/kunit.py parse. kselftest output (TAP 13, nested by the
+runner) is parsed here: every test case counts, and a binary that failed
+without reporting a failing case counts once more. The run fails when the
+log shows a kernel splat, when an expected suite did not run, or when the
+guest did not finish. The last line is "N passed, N failed".
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SPLATS = [
+    r'BUG: ', r'WARNING: ', r'KASAN', r'UBSAN', r'general protection fault',
+    r'Kernel panic', r'Oops', r'unreferenced object 0x', r'kmemleak: .*new suspected',
+    r'INFO: task .* blocked for more than', r'INFO: possible', r'INFO: trying to register non-static key',
+    r'inconsistent lock state', r'circular locking dependency', r'ODEBUG: ', r'Call Trace:',
+    r'watchdog: BUG: soft lockup', r'rcu: INFO: rcu_.* detected stalls',
+]
+SPLAT_RE = re.compile('|'.join(SPLATS))
+# Lines that match the patterns above but are not reports.
+BENIGN_RE = re.compile(r'KernelAddressSanitizer initialized|kasan: |KASAN: .*(enabled|disabled)'
+                       r'|kmemleak: Kernel memory leak detector initialized'
+                       r'|kmemleak: Automatic memory scanning thread')
+
+
+def strip(line):
+    return re.sub(r'^\[\s*\d+\.\d+\]\s?', '', line.rstrip('\n'))
+
+
+def kunit(boot_lines, tree):
+    """Run kunit.py parse on the boot part of the log; return suites and counts."""
+    if not any('TAP version' in l for l in boot_lines):
+        return {}, 0, 0, 'no KUnit output in the boot log'
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, 'boot.log')
+        js = os.path.join(d, 'kunit.json')
+        with open(src, 'w') as f:
+            f.writelines(boot_lines)
+        p = subprocess.run([sys.executable, os.path.join(tree, 'tools/testing/kunit/kunit.py'),
+                            'parse', '--json', js, src], capture_output=True, text=True)
+        out = re.sub(r'\x1b\[[0-9;]*m', '', p.stdout + p.stderr)
+        sys.stdout.write(''.join('  ' + l + '\n' for l in out.splitlines() if 'stored in' not in l))
+        m = re.search(r'Testing complete\. (\d+) tests run\. (\d+) failed\. (\d+) crashed\.', out)
+        if not m:
+            return {}, 0, 0, 'kunit.py parse gave no summary'
+        run, failed, crashed = map(int, m.groups())
+        suites = {}
+        try:
+            with open(js) as f:
+                for g in json.load(f).get('sub_groups', []):
+                    suites[g['name']] = all(t['status'] == 'PASS' for t in g['test_cases'])
+        except (OSError, ValueError, KeyError):
+            pass
+        return suites, run - failed - crashed, failed + crashed, None
+
+
+def kselftest(lines):
+    """Parse the runner's TAP 13: per binary, its nested cases."""
+    binaries = {}
+    cur = None
+    case_re = re.compile(r'^# (ok|not ok) \d+ (.*)$')
+    top_re = re.compile(r'^(ok|not ok) \d+ selftests: (\S+): (\S+)(.*)$')
+    for raw in lines:
+        l = strip(raw)
+        m = re.match(r'^# selftests: (\S+): (\S+)$', l)
+        if m:
+            cur = {'cases': [], 'result': None}
+            binaries[m.group(2)] = cur
+            continue
+        m = case_re.match(l)
+        if m and cur is not None:
+            name = m.group(2)
+            skip = '# SKIP' in name
+            cur['cases'].append((name, 'skip' if skip else ('pass' if m.group(1) == 'ok' else 'fail')))
+            continue
+        m = top_re.match(l)
+        if m:
+            b = binaries.setdefault(m.group(3), {'cases': [], 'result': None})
+            b['result'] = 'skip' if '# SKIP' in m.group(4) else ('pass' if m.group(1) == 'ok' else 'fail')
+            b['note'] = m.group(4).strip()
+            cur = None
+    return binaries
+
+
+def main():
+    log, tree, expected = sys.argv[1], sys.argv[2], sys.argv[3]
+    only = sys.argv[4].split(',') if len(sys.argv) > 4 and sys.argv[4] else None
+    lines = open(log, errors='replace').readlines()
+    problems = []
+    passed = failed = skipped = 0
+
+    up = next((i for i, l in enumerate(lines) if '=== GUEST UP' in l), None)
+    if up is None:
+        problems.append('the guest never reached its init')
+        up = len(lines)
+    if not any('=== GUEST DONE' in l for l in lines):
+        problems.append('the guest did not finish (crash, panic or timeout)')
+
+    print('KUnit (kunit.py parse):')
+    suites, kp, kf, err = kunit(lines[:up], tree)
+    if err:
+        problems.append(err)
+    passed += kp
+    failed += kf
+
+    print('kselftests:')
+    ks_lines = []
+    inside = False
+    for l in lines:
+        if '=== KSELFTEST BEGIN' in l:
+            inside = True
+        elif '=== KSELFTEST END' in l:
+            inside = False
+        elif inside:
+            ks_lines.append(l)
+    binaries = kselftest(ks_lines)
+    for name, b in binaries.items():
+        p = sum(1 for c in b['cases'] if c[1] == 'pass')
+        f = sum(1 for c in b['cases'] if c[1] == 'fail')
+        s = sum(1 for c in b['cases'] if c[1] == 'skip')
+        if b['result'] == 'fail' and f == 0:
+            f += 1   # crashed, timed out or failed outside a case
+        if b['result'] == 'skip' and not b['cases']:
+            s += 1
+        for c in b['cases']:
+            if c[1] != 'pass':
+                print(f'  {c[1].upper()}: {name}: {c[0]}')
+        print(f'  {name}: {p} passed, {f} failed, {s} skipped {b.get("note", "")}'.rstrip())
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+
+    for line in open(expected):
+        line = line.split('#')[0].split()
+        if len(line) != 2:
+            continue
+        kind, name = line
+        if only and kind == 'kselftest' and name not in only:
+            continue
+        if kind == 'kunit' and name not in suites:
+            problems.append(f'expected KUnit suite {name} did not run')
+        if kind == 'kselftest' and name not in binaries:
+            problems.append(f'expected kselftest {name} did not run')
+
+    splats = [strip(l) for l in lines if SPLAT_RE.search(l) and not BENIGN_RE.search(l)]
+    if splats:
+        problems.append(f'{len(splats)} kernel report line(s) in the log')
+        for s in splats[:20]:
+            print('  SPLAT: ' + s)
+    if skipped:
+        problems.append(f'{skipped} test(s) skipped: a skip hides a missing device or option')
+    # Each problem counts as one failure, so the last line never looks green
+    # for a run that is not.
+    for p in problems:
+        print('verdict: FAIL: ' + p)
+    failed += len(problems)
+    print(f'log: {log}')
+    print(f'{passed} passed, {failed} failed' + (f', {skipped} skipped' if skipped else ''))
+    sys.exit(1 if failed else 0)
+
+
+main()

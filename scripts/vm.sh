@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# vm.sh MODE [TESTS]: pack an initramfs (busybox, modules, selftests, the
+# demo) and boot the built kernel in QEMU q35 + intel-iommu under TCG, with
+# QEMU's edu device. MODE is check (run the selftests), run (the demo) or
+# shell. TESTS is a comma-separated list of selftest binaries. The serial
+# log goes to logs/<mode>-<time>.log (logs/latest.log points at it).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CACHE:-$HOME/.cache/vfio-series}
+NAME=${NAME:-vm}
+O=${O:-$CACHE/build/$NAME}
+MODE=${1:-check}
+TESTS=${2:-}
+VM_TIMEOUT=${VM_TIMEOUT:-1500}
+LOGS=${LOGS:-$TOP/logs}
+
+mkdir -p "$LOGS"
+root=$O/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib,etc,root}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$TOP/guest/init" "$root/init"
+chmod +x "$root/init"
+# The 5.10 kselftest runner calls "/usr/bin/timeout --foreground": busybox's
+# timeout has no --foreground, so drop it and keep the per-test limit.
+printf '#!/bin/sh\n[ "$1" = --foreground ] && shift\nexec /bin/busybox timeout "$@"\n' > "$root/usr/bin/timeout"
+chmod +x "$root/usr/bin/timeout"
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+[ -d "$O/staging/lib/modules" ] && cp -a "$O/staging/lib/modules" "$root/lib/"
+[ -d "$O/staging/kselftest" ] && cp -a "$O/staging/kselftest" "$root/kselftest"
+[ -x "$O/staging/kselftest/vfio/vfio_mtty_demo" ] && ln -s /kselftest/vfio/vfio_mtty_demo "$root/usr/bin/vfio-demo"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$O/initramfs.cpio"
+
+log=$LOGS/$MODE-$(date +%Y%m%d-%H%M%S).log
+ln -sfn "$(basename "$log")" "$LOGS/latest.log"
+append="console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 vfio.mode=$MODE"
+[ -n "$TESTS" ] && append+=" vfio.tests=$TESTS"
+echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}), log $log"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1G
+	-device intel-iommu,intremap=on
+	-device edu -nic none
+	-kernel "$O/arch/x86/boot/bzImage" -initrd "$O/initramfs.cpio"
+	-append "$append" -nographic -no-reboot -serial mon:stdio
+	${QEMU_EXTRA:-})
+SECONDS=0
+rc=0
+if [ "$MODE" = shell ]; then
+	"${qemu[@]}" 2>&1 | tee "$log"
+else
+	timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$log" |
+		if [ "${QUIET:-0}" = 1 ]; then grep -E '^(=== |ok |not ok |# (ok|not ok) )'; else cat; fi || true
+	rc=${PIPESTATUS[0]}
+fi
+echo "vm: QEMU exited with $rc after ${SECONDS}s"
+[ "$rc" = 124 ] && echo "vm: HARD TIMEOUT after ${VM_TIMEOUT}s"
+exit "$rc"
