@@ -17,7 +17,7 @@ help:
 	@echo "make gates|checkpatch|bisect|static   the series gates alone"
 
 run: deps tree build
-	scripts/vm.sh run
+	QUIET=1 scripts/vm.sh run
 
 check:
 	scripts/check.sh

@@ -46,7 +46,8 @@ configure() { # configure ARCH: tinyconfig + configs/gate-ARCH.config, checked
 	kmake "$a" tinyconfig >/dev/null
 	(cd "$GATE" && ARCH=$a scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" "$frag" >/dev/null)
 	kmake "$a" olddefconfig >/dev/null
-	"$TOP/scripts/check-config.sh" "$o/.config" "$frag" >/dev/null
+	"$TOP/scripts/check-config.sh" "$o/.config" "$frag" > "$LOGS/config-$a.log" ||
+		{ cat "$LOGS/config-$a.log"; return 1; }
 	echo "$stamp" > "$o/.config.stamp"
 }
 

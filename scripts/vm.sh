@@ -45,16 +45,21 @@ qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1G
 	-device edu -nic none
 	-kernel "$O/arch/x86/boot/bzImage" -initrd "$O/initramfs.cpio"
 	-append "$append" -nographic -no-reboot -serial mon:stdio
+	-chardev file,id=tests,path="${log%.log}.tests" -serial chardev:tests
 	${QEMU_EXTRA:-})
 SECONDS=0
 rc=0
 if [ "$MODE" = shell ]; then
 	"${qemu[@]}" 2>&1 | tee "$log"
 else
-	timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$log" |
-		if [ "${QUIET:-0}" = 1 ]; then grep -E '^(=== |ok |not ok |# (ok|not ok) )'; else cat; fi || true
-	rc=${PIPESTATUS[0]}
+	{
+		timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$log" |
+			if [ "${QUIET:-0}" = 1 ]; then grep -E '^(=== |demo: )' || true; else cat; fi
+		rc=${PIPESTATUS[0]}
+	} || true
 fi
-echo "vm: QEMU exited with $rc after ${SECONDS}s"
+echo "vm: QEMU exited with $rc after ${SECONDS}s; test output in ${log%.log}.tests"
+ln -sfn "$(basename "${log%.log}.tests")" "$LOGS/latest.tests"
+[ "${QUIET:-0}" = 1 ] && grep -E '^(ok|not ok) ' "${log%.log}.tests" || true
 [ "$rc" = 124 ] && echo "vm: HARD TIMEOUT after ${VM_TIMEOUT}s"
 exit "$rc"
