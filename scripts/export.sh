@@ -82,5 +82,16 @@ if [ -f "$cover" ]; then
 	basec=$(git -C "$TREE" rev-parse base)
 	sed -i -e "s|^\(Subject: \[PATCH\) 0*/[0-9]*\]|\1 0/$n]|" \
 		-e "s|^base-commit: .*|base-commit: $basec|" "$cover"
+	# The shortlog: from the first "Author (N):" line up to base-commit.
+	git -C "$TREE" shortlog -w72,2,4 base..HEAD > "$tmp/shortlog"
+	python3 - "$cover" "$tmp/shortlog" <<'PY'
+import re, sys
+cover, short = sys.argv[1], open(sys.argv[2]).read()
+s = open(cover).read()
+m = re.search(r'^\S.* \(\d+\):\n(?:.*\n)*?(?=base-commit:)', s, re.M)
+if m:
+    s = s[:m.start()] + short + s[m.end():]
+    open(cover, 'w').write(s)
+PY
 fi
 echo "export: $n patches in patches/"

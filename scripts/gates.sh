@@ -114,7 +114,7 @@ findings() {
 		for f in $(touched '*.c' '*.h' | grep -v '^tools/'); do
 			[ -f "$GATE/$f" ] && (cd "$GATE" && scripts/kernel-doc -none "$f" 2>&1) || true
 		done
-	} | grep -E 'warning|error' | sed -E "s#^($GATE|$o)/##; s#:[0-9]+(:[0-9]+)?:#:#" |
+	} | { grep -E 'warning|error' || true; } | sed -E "s#^($GATE|$o)/##; s#:[0-9]+(:[0-9]+)?:#:#" |
 		sort | awk '{ c[$0]++; print $0 " #" c[$0] }' | sort
 }
 
@@ -129,7 +129,9 @@ if [ "$WHAT" = all ] || [ "$WHAT" = static ]; then
 		# The touched files this arch's gate config builds.
 		objs=()
 		for f in $(touched '*.c'); do
-			[ -f "$CACHE/build/gate-$a/${f%.c}.o" ] && objs+=("${f%.c}.o")
+			# kbuild leaves a .cmd file for every object it built.
+			[ -f "$CACHE/build/gate-$a/$(dirname "$f")/.$(basename "${f%.c}").o.cmd" ] &&
+				objs+=("${f%.c}.o")
 		done
 		findings "$a" "$tip" "${objs[@]}" > "$LOGS/static-$a-tip.txt"
 		findings "$a" base "${objs[@]}" > "$LOGS/static-$a-base.txt"
