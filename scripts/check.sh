@@ -26,9 +26,11 @@ stage() { # stage NAME BUDGET CMD...
 	return $rc
 }
 count() { # count RESULTFILE or STAGE-RC: add "P F" from a result file, else one per stage
-	if [ -f "$1" ]; then
-		read -r p f < "$1"
+	local p f
+	if [ -s "$1" ] && read -r p f < "$1" && [ -n "$p" ] && [ -n "$f" ]; then
 		pass=$((pass + p)) fail=$((fail + f))
+	elif [ -e "$1" ]; then
+		fail=$((fail + 1))	# a result file with no counts: its stage broke
 	elif [ "$2" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 }
 
@@ -45,7 +47,8 @@ if [ $rc = 0 ]; then
 		QUIET=1 stage vm 1800 "$TOP/scripts/vm.sh" check "$TESTS"; count none $?
 		stage results 120 python3 "$TOP/scripts/results.py" "$LOGS/latest.log" \
 			"${TREE:-$CACHE/linux}" "$TOP/configs/expected" "$TESTS" | tee "$LOGS/results.txt"
-		tail -n 1 "$LOGS/results.txt" | awk '/passed,/ { print $1, $3 }' | tr -d , > "$LOGS/vm.result"
+		grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGS/results.txt" | tail -n 1 |
+			awk '{ print $1, $3 }' | tr -d , > "$LOGS/vm.result"
 		count "$LOGS/vm.result" 1
 	fi
 fi

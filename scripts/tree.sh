@@ -48,7 +48,12 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ] && [ "${FORCE:-0}" !=
 fi
 if [ "$(git rev-parse HEAD)" != "$(git rev-parse base)" ] &&
    [ "$(git rev-parse HEAD)" != "$(git rev-parse -q --verify applied || true)" ]; then
-	# Commits that are not in patches/ would be lost: keep them on a branch.
+	# The tree has commits that are not in patches/.
+	if [ "${FORCE:-0}" != 1 ] && [ "${CI:-}" != true ]; then
+		say "$TREE has commits that are not in patches/: 'make export' them first,"
+		say "or FORCE=1 to set the tree back to patches/ (they are kept on a branch)"
+		exit 1
+	fi
 	git branch -f "lost-$(date +%Y%m%d-%H%M%S)" HEAD
 	say "the tree had commits not in patches/: kept on branch lost-*"
 fi
