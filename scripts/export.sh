@@ -15,7 +15,7 @@ check=0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$TREE" format-patch -q --zero-commit --no-signature --subject-prefix=PATCH \
+git -C "$TREE" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --subject-prefix=PATCH \
 	-o "$tmp" base..HEAD
 n=$(find "$tmp" -name '*.patch' | wc -l)
 
