@@ -98,7 +98,8 @@ if [ "$WHAT" = all ] || [ "$WHAT" = bisect ]; then
 fi
 
 # findings ARCH REV OBJ...: W=1 + sparse + kernel-doc output for the touched
-# files, file:line:col stripped, each repeat numbered (so counts compare too).
+# files (only: W=1 also rebuilds prerequisites such as arm64's vdso),
+# file:line:col stripped, each repeat numbered (so counts compare too).
 findings() {
 	local a=$1 rev=$2 o=$CACHE/build/gate-$1 objs=() f
 	shift 2
@@ -115,6 +116,7 @@ findings() {
 			[ -f "$GATE/$f" ] && (cd "$GATE" && scripts/kernel-doc -none "$f" 2>&1) || true
 		done
 	} | { grep -E 'warning|error' || true; } | sed -E "s#^($GATE|$o)/##; s#:[0-9]+(:[0-9]+)?:#:#" |
+		{ grep -F -f <(touched '*.c' '*.h' | sed 's/$/:/') || true; } |
 		sort | awk '{ c[$0]++; print $0 " #" c[$0] }' | sort
 }
 
