@@ -62,4 +62,8 @@ echo "vm: QEMU exited with $rc after ${SECONDS}s; test output in ${log%.log}.tes
 ln -sfn "$(basename "${log%.log}.tests")" "$LOGS/latest.tests"
 [ "${QUIET:-0}" = 1 ] && grep -E '^(ok|not ok) ' "${log%.log}.tests" || true
 [ "$rc" = 124 ] && echo "vm: HARD TIMEOUT after ${VM_TIMEOUT}s"
+if [ "$MODE" = run ] && [ "$rc" = 0 ] && ! grep -q '^demo: .*all steps worked' "$log"; then
+	echo "vm: the demo did not finish all its steps (see $log)"
+	rc=1
+fi
 exit "$rc"
