@@ -5,7 +5,7 @@ TREE ?= $(CACHE)/linux
 export CACHE TREE
 
 .PHONY: help run check test deps tree export export-check build vm shell gates \
-	checkpatch bisect static clean distclean
+	checkpatch bisect static at clean distclean
 
 help:
 	@echo "make run          build and boot the series, run the demo"
@@ -15,6 +15,7 @@ help:
 	@echo "make export       write the tree's commits back to patches/"
 	@echo "make shell        boot the test kernel to a shell (Ctrl-a x quits)"
 	@echo "make gates|checkpatch|bisect|static   the series gates alone"
+	@echo "make at N=8       build, boot and test the series after patch N (0: base)"
 
 run: deps tree build
 	QUIET=1 scripts/vm.sh run
@@ -51,6 +52,10 @@ gates:
 	scripts/gates.sh all
 checkpatch bisect static:
 	scripts/gates.sh $@
+
+at:
+	@test -n "$(N)" || { echo "usage: make at N=8 [T=test,...]"; exit 2; }
+	scripts/at.sh $(N) $(T)
 
 clean:
 	rm -rf logs $(CACHE)/build
