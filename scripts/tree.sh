@@ -23,8 +23,9 @@ if ! git -C "$TREE" rev-parse -q --verify base >/dev/null 2>&1; then
 	(
 		cd "$TREE.tmp"
 		git init -q -b main
-		git config user.name "vfio-series tree"
-		git config user.email "tree@vfio-series.invalid"
+		# Commits made by hand in the tree are the series' patches.
+		git config user.name "vfio-series developers"
+		git config user.email "dev@vfio-series.invalid"
 		git config core.autocrlf false
 		# Debian's tree ignores almost everything: add it all by force.
 		git add -f -A
