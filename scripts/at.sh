@@ -23,6 +23,6 @@ git -C "$GATE" checkout -q --detach "$rev"
 echo "at: patch $N: $(git -C "$GATE" log -1 --format='%h %s' "$rev")"
 mkdir -p "$LOGS"
 TREE=$GATE NAME=vm-at "$TOP/scripts/build.sh"
-NAME=vm-at QUIET=1 "$TOP/scripts/vm.sh" check "$TESTS"
+TREE=$GATE NAME=vm-at QUIET=1 "$TOP/scripts/vm.sh" check "$TESTS"
 # The tests a tree has are the ones its selftests Makefile lists.
 python3 "$TOP/scripts/results.py" "$LOGS/latest.log" "$GATE" "$TOP/configs/expected" "$TESTS"

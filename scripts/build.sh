@@ -32,6 +32,10 @@ if [ ! -f "$O/.config" ] || [ "$(cat "$O/.config.stamp" 2>/dev/null)" != "$stamp
 	"$TOP/scripts/check-config.sh" "$O/.config" "${frags[@]}"
 	echo "$stamp" > "$O/.config.stamp"
 	done_stage config
+else
+	# The tree may have new options (a patch added one): their defaults,
+	# without a prompt.
+	"${MAKE[@]}" olddefconfig >/dev/null
 fi
 
 stage "kernel and modules (-j$JOBS, ccache)"

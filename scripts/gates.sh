@@ -80,7 +80,20 @@ if [ "$WHAT" = all ] || [ "$WHAT" = checkpatch ]; then
 	if [ $bad = 0 ]; then ok "checkpatch --strict: $n patches clean (${SECONDS}s)"; else ko "checkpatch --strict: $bad of $n patches have findings (${SECONDS}s)"; fi
 fi
 
-touched() { git -C "$TREE" diff --name-only --diff-filter=AM base "$tip" -- "$@"; }
+touched() { git -C "$TREE" diff -M --name-only --diff-filter=AMR base "$tip" -- "$@"; }
+# Files the series renames, "OLD NEW": the base's findings in OLD count
+# as NEW's, so that a rename brings no finding that was there before.
+mapfile -t RENAMES < <(git -C "$TREE" diff -M --name-status --diff-filter=R base "$tip" |
+	awk '{ print $2, $3 }')
+at_base() { # at_base PATH: the name PATH had at the base
+	local r
+	for r in "${RENAMES[@]}"; do
+		[ "${r#* }" = "$1" ] && { echo "${r% *}"; return; }
+	done
+	echo "$1"
+}
+renamed_sed=(-e "")
+for r in "${RENAMES[@]}"; do renamed_sed+=(-e "s#^${r% *}:#${r#* }:#"); done
 
 if [ "$WHAT" = all ] || [ "$WHAT" = bisect ]; then
 	for a in $ARCHES; do
@@ -111,6 +124,7 @@ findings() {
 	shift 2
 	git -C "$GATE" checkout -q --detach "$rev"
 	for f in "$@"; do
+		[ "$rev" = base ] && f=$(at_base "${f%.o}.c") && f=${f%.c}.o
 		[ -f "$GATE/${f%.o}.c" ] && objs+=("$f")
 	done
 	{
@@ -119,9 +133,11 @@ findings() {
 			kmake "$a" W=1 C=2 "${objs[@]}" 2>&1 || true
 		fi
 		for f in $(touched '*.c' '*.h' | grep -v '^tools/'); do
+			[ "$rev" = base ] && f=$(at_base "$f")
 			[ -f "$GATE/$f" ] && (cd "$GATE" && scripts/kernel-doc -none "$f" 2>&1) || true
 		done
 	} | { grep -E 'warning|error' || true; } | sed -E "s#^($GATE|$o)/##; s#:[0-9]+(:[0-9]+)?:#:#" |
+		sed "${renamed_sed[@]}" |
 		{ grep -F -f <(touched '*.c' '*.h' | sed 's/$/:/') || true; } |
 		sort | awk '{ c[$0]++; print $0 " #" c[$0] }' | sort
 }

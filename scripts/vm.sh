@@ -38,11 +38,25 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 log=$LOGS/$MODE-$(date +%Y%m%d-%H%M%S).log
 ln -sfn "$(basename "$log")" "$LOGS/latest.log"
 append="console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 vfio.mode=$MODE"
+# vfio-pci enables VFs of the PFs it has only when asked to.
+append+=" vfio_pci.enable_sriov=1"
 [ -n "$TESTS" ] && append+=" vfio.tests=$TESTS"
 echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}), log $log"
+# A second IOMMU group with two members, for the series' shared-group
+# test: edu and pci-serial behind a pcie-pci-bridge. Only for trees that
+# have the test, so that the tests of earlier patches (make at) see one edu.
+shared=()
+[ -f "${TREE:-$CACHE/linux}/tools/testing/selftests/vfio/vfio_pci_shared_group_test.c" ] &&
+	shared=(-device pcie-pci-bridge,id=pbr -device edu,bus=pbr,addr=1
+		-device pci-serial,bus=pbr,addr=2)
+# An SR-IOV PF, QEMU's nvme behind a root port, for the VF-token test.
+sriov=()
+[ -f "${TREE:-$CACHE/linux}/tools/testing/selftests/vfio/vfio_pci_vf_token_test.c" ] &&
+	sriov=(-device pcie-root-port,id=rp1,chassis=1 -device nvme-subsys,id=s0
+		-device nvme,bus=rp1,subsys=s0,serial=vfio-vf-token,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2)
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1G
 	-device intel-iommu,intremap=on
-	-device edu -nic none
+	-device edu -nic none "${shared[@]}" "${sriov[@]}"
 	-kernel "$O/arch/x86/boot/bzImage" -initrd "$O/initramfs.cpio"
 	-append "$append" -nographic -no-reboot -serial mon:stdio
 	-chardev file,id=tests,path="${log%.log}.tests" -serial chardev:tests
