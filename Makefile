@@ -5,7 +5,7 @@ TREE ?= $(CACHE)/linux
 export CACHE TREE
 
 .PHONY: help run check test deps tree export export-check build vm shell gates \
-	checkpatch bisect static at clean distclean
+	checkpatch bisect static stubs at clean distclean
 
 help:
 	@echo "make run          build and boot the series, run the demo"
@@ -14,7 +14,7 @@ help:
 	@echo "make tree         (re)create \$$TREE: base + patches/series"
 	@echo "make export       write the tree's commits back to patches/"
 	@echo "make shell        boot the test kernel to a shell (Ctrl-a x quits)"
-	@echo "make gates|checkpatch|bisect|static   the series gates alone"
+	@echo "make gates|checkpatch|bisect|static|stubs   the series gates alone"
 	@echo "make at N=8       build, boot and test the series after patch N (0: base)"
 
 run: deps tree build
@@ -50,7 +50,7 @@ shell: build
 
 gates:
 	scripts/gates.sh all
-checkpatch bisect static:
+checkpatch bisect static stubs:
 	scripts/gates.sh $@
 
 at:

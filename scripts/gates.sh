@@ -6,6 +6,8 @@
 #              series touches, for x86_64, arm64 and s390 (gate configs).
 #  static:     W=1, sparse (C=2) and kernel-doc on the files the series
 #              touches, at the tip against the base: no new finding.
+#  stubs:      the tip builds the vfio objects for x86_64 with
+#              CONFIG_VFIO_DEVICE_CDEV=n, i.e. with the header stubs.
 # Writes logs/gates/*.log and prints one line per gate and a total.
 set -euo pipefail
 
@@ -168,6 +170,27 @@ if [ "$WHAT" = all ] || [ "$WHAT" = static ]; then
 		fi
 	done
 	git -C "$GATE" checkout -q --detach "$tip"
+fi
+
+if { [ "$WHAT" = all ] || [ "$WHAT" = stubs ]; } &&
+	grep -q '^config VFIO_DEVICE_CDEV$' "$TREE/drivers/vfio/Kconfig"; then
+	SECONDS=0
+	configure x86_64
+	o=$CACHE/build/gate-stubs
+	mkdir -p "$o"
+	git -C "$GATE" checkout -q --detach "$tip"
+	cp "$CACHE/build/gate-x86_64/.config" "$o/.config"
+	"$GATE/scripts/config" --file "$o/.config" --disable VFIO_DEVICE_CDEV
+	stubs=(drivers/vfio/ drivers/vfio/pci/vfio_pci.o drivers/vfio/mdev/vfio_mdev.o
+		samples/vfio-mdev/)
+	if make -s -C "$GATE" O="$o" CC="ccache gcc" olddefconfig > "$LOGS/stubs.log" 2>&1 &&
+		grep -q '^# CONFIG_VFIO_DEVICE_CDEV is not set' "$o/.config" &&
+		make -s -C "$GATE" O="$o" CC="ccache gcc" -j"$JOBS" "${stubs[@]}" >> "$LOGS/stubs.log" 2>&1; then
+		ok "stubs: x86_64 builds ${stubs[*]} with CONFIG_VFIO_DEVICE_CDEV=n (${SECONDS}s)"
+	else
+		ko "stubs: x86_64 does not build with CONFIG_VFIO_DEVICE_CDEV=n (logs/gates/stubs.log) (${SECONDS}s)"
+		grep -m 5 -E 'error|Error' "$LOGS/stubs.log" | sed 's/^/    /'
+	fi
 fi
 
 echo "gates: $pass passed, $fail failed"
