@@ -4,13 +4,14 @@ CACHE ?= $(HOME)/.cache/vfio-series
 TREE ?= $(CACHE)/linux
 export CACHE TREE
 
-.PHONY: help run check test deps tree export export-check build vm shell gates \
+.PHONY: help run check test s390 deps tree export export-check build vm shell gates \
 	checkpatch bisect static stubs at clean distclean
 
 help:
 	@echo "make run          build and boot the series, run the demo"
 	@echo "make check        the whole suite: gates, build, boot, KUnit + kselftests"
 	@echo "make test T=NAME  build, boot and run one selftest binary (comma-separated list ok)"
+	@echo "make s390         build the s390x kernel and run vfio_ccw_test in qemu-system-s390x"
 	@echo "make tree         (re)create \$$TREE: base + patches/series"
 	@echo "make export       write the tree's commits back to patches/"
 	@echo "make shell        boot the test kernel to a shell (Ctrl-a x quits)"
@@ -26,6 +27,9 @@ check:
 test:
 	@test -n "$(T)" || { echo "usage: make test T=vfio_mtty_group_test"; exit 2; }
 	scripts/check.sh $(T)
+
+s390: deps tree
+	scripts/s390.sh
 
 deps:
 	scripts/deps.sh

@@ -3,7 +3,7 @@
 # (seconds) and its time printed. Ends with one "N passed, N failed" line
 # that counts every test case and every gate; exits non-zero on any failure.
 # With TESTS (comma-separated selftest binaries), only build, boot and run
-# those (no gates).
+# those (no gates, no s390 stage).
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +50,10 @@ if [ $rc = 0 ]; then
 		grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGS/results.txt" | tail -n 1 |
 			awk '{ print $1, $3 }' | tr -d , > "$LOGS/vm.result"
 		count "$LOGS/vm.result" 1
+	fi
+	if [ -z "$TESTS" ]; then
+		stage s390 1800 "$TOP/scripts/s390.sh"; rc=$?
+		count "$LOGS/s390.result" $rc
 	fi
 fi
 echo "=== total $((SECONDS - total))s; logs in $LOGS (serial log: $LOGS/latest.log)"
