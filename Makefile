@@ -3,15 +3,17 @@
 CACHE ?= $(HOME)/.cache/vfio-series
 TREE ?= $(CACHE)/linux
 export CACHE TREE
+comma := ,
 
-.PHONY: help run check test s390 deps tree export export-check build vm shell gates \
-	checkpatch bisect static stubs at clean distclean
+.PHONY: help run check test s390 prove-tests deps tree export export-check build vm \
+	shell gates checkpatch bisect static stubs at clean distclean
 
 help:
 	@echo "make run          build and boot the series, run the demo"
 	@echo "make check        the whole suite: gates, build, boot, KUnit + kselftests"
 	@echo "make test T=NAME  build, boot and run one selftest binary (comma-separated list ok)"
 	@echo "make s390         build the s390x kernel and run vfio_ccw_test in qemu-system-s390x"
+	@echo "make prove-tests  apply each tests/mutations/ patch, run its tests, expect red (M=name,...)"
 	@echo "make tree         (re)create \$$TREE: base + patches/series"
 	@echo "make export       write the tree's commits back to patches/"
 	@echo "make shell        boot the test kernel to a shell (Ctrl-a x quits)"
@@ -30,6 +32,9 @@ test:
 
 s390: deps tree
 	scripts/s390.sh
+
+prove-tests: deps tree
+	scripts/prove-tests.sh $(subst $(comma), ,$(M))
 
 deps:
 	scripts/deps.sh

@@ -29,6 +29,17 @@ BENIGN_RE = re.compile(r'KernelAddressSanitizer initialized|kasan: |KASAN: .*(en
                        r'|kmemleak: Automatic memory scanning thread')
 
 
+# The stack trace of a failed allocation without __GFP_NOWARN (warn_alloc()):
+# what the fail-nth sweeps inject, not a bug. Its "Call Trace:" line comes
+# two or three lines after the report.
+ALLOC_FAILURE_RE = re.compile(r'(page allocation|vmalloc: allocation) failure')
+
+
+def alloc_warning(lines, i):
+    return 'Call Trace:' in lines[i] and any(
+        ALLOC_FAILURE_RE.search(l) for l in lines[max(0, i - 4):i])
+
+
 def strip(line):
     return re.sub(r'^\[\s*\d+\.\d+\]\s?', '', line.rstrip('\n'))
 
@@ -155,7 +166,8 @@ def main():
         if kind == 'kselftest' and name not in binaries:
             problems.append(f'expected kselftest {name} did not run')
 
-    splats = [strip(l) for l in lines if SPLAT_RE.search(l) and not BENIGN_RE.search(l)]
+    splats = [strip(l) for i, l in enumerate(lines)
+              if SPLAT_RE.search(l) and not BENIGN_RE.search(l) and not alloc_warning(lines, i)]
     if splats:
         problems.append(f'{len(splats)} kernel report line(s) in the log')
         for s in splats[:20]:

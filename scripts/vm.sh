@@ -12,7 +12,7 @@ NAME=${NAME:-vm}
 O=${O:-$CACHE/build/$NAME}
 MODE=${1:-check}
 TESTS=${2:-}
-VM_TIMEOUT=${VM_TIMEOUT:-1500}
+VM_TIMEOUT=${VM_TIMEOUT:-$((1500 + ${STRESS_SECONDS:-0}))}
 LOGS=${LOGS:-$TOP/logs}
 
 mkdir -p "$LOGS"
@@ -41,6 +41,8 @@ append="console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 vfio.mode=$M
 # vfio-pci enables VFs of the PFs it has only when asked to.
 append+=" vfio_pci.enable_sriov=1"
 [ -n "$TESTS" ] && append+=" vfio.tests=$TESTS"
+# The stress test's length (vfio_stress_test; its default is 120 s).
+[ -n "${STRESS_SECONDS:-}" ] && append+=" vfio.stress_seconds=$STRESS_SECONDS"
 echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}), log $log"
 # A second IOMMU group with two members, for the series' shared-group
 # test: edu and pci-serial behind a pcie-pci-bridge. Only for trees that

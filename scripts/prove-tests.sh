@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# prove-tests.sh [NAME...]: show that the tests can fail. Each file in
+# tests/mutations/ breaks one rule of the series (its "Rule:" line) with a
+# small patch on top of the series. For each (or the NAMEs given, without
+# .patch), apply it to $TREE's working copy, build, boot and run the tests
+# its "Guarded-by:" line names (comma-separated; KUnit runs at every boot),
+# and expect them to go red. Prints one line per mutation and ends with
+# "N mutations, N caught"; exits non-zero when one was missed or did not
+# apply or build. The tree is restored after each mutation and on exit;
+# logs in logs/prove/NAME/.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export CACHE=${CACHE:-$HOME/.cache/vfio-series}
+export TREE=${TREE:-$CACHE/linux}
+MUT=$TOP/tests/mutations
+PROVE_LOGS=${LOGS:-$TOP/logs}/prove
+mkdir -p "$PROVE_LOGS"
+
+git -C "$TREE" diff --quiet ||
+	{ echo "prove-tests: $TREE has uncommitted changes"; exit 2; }
+restore() { git -C "$TREE" checkout -q -- .; }
+trap restore EXIT
+
+if [ $# -gt 0 ]; then
+	muts=()
+	for n in "$@"; do muts+=("$MUT/${n%.patch}.patch"); done
+else
+	muts=("$MUT"/*.patch)
+fi
+
+n=0 caught=0 missed=0 broken=0
+for m in "${muts[@]}"; do
+	name=$(basename "$m" .patch)
+	guards=$(sed -n 's/^Guarded-by: *//p' "$m" | tr -d ' ')
+	logs=$PROVE_LOGS/$name
+	mkdir -p "$logs"
+	n=$((n + 1))
+	t0=$SECONDS
+	if [ -z "$guards" ] || ! git -C "$TREE" apply "$m"; then
+		echo "BROKEN  $name: no Guarded-by: line, or it does not apply"
+		broken=$((broken + 1))
+		continue
+	fi
+	if ! "$TOP/scripts/build.sh" > "$logs/build.log" 2>&1; then
+		echo "BROKEN  $name: the mutated tree does not build ($logs/build.log)"
+		broken=$((broken + 1))
+		restore
+		continue
+	fi
+	LOGS=$logs QUIET=1 "$TOP/scripts/vm.sh" check "$guards" > "$logs/vm.out" 2>&1
+	python3 "$TOP/scripts/results.py" "$logs/latest.log" "$TREE" \
+		"$TOP/configs/expected" "$guards" > "$logs/results.txt" 2>&1
+	verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/results.txt" | tail -n 1)
+	failed=$(echo "$verdict" | awk '{ print $3 }')
+	first=$(grep -E '^  (FAIL|SPLAT)|^verdict: FAIL|^  .*failed\. [1-9]' "$logs/results.txt" |
+		head -n 1 | sed 's/^ *//' | cut -c1-150)
+	if [ "${failed:-0}" -gt 0 ]; then
+		caught=$((caught + 1))
+		echo "caught  $name ($guards, $((SECONDS - t0)) s): $verdict; $first"
+	else
+		missed=$((missed + 1))
+		echo "MISSED  $name ($guards, $((SECONDS - t0)) s): ${verdict:-no verdict}"
+	fi
+	restore
+done
+echo "$n mutations, $caught caught, $missed missed, $broken broken; logs in $PROVE_LOGS"
+[ "$caught" = "$n" ]
