@@ -44,7 +44,7 @@ if [ $rc = 0 ]; then
 	fi
 	stage build 1800 "$TOP/scripts/build.sh"; rc=$?; count none $rc
 	if [ $rc = 0 ]; then
-		QUIET=1 stage vm $((1800 + ${STRESS_SECONDS:-0})) "$TOP/scripts/vm.sh" check "$TESTS"; count none $?
+		QUIET=1 stage vm $((2700 + ${STRESS_SECONDS:-0})) "$TOP/scripts/vm.sh" check "$TESTS"; count none $?
 		stage results 120 python3 "$TOP/scripts/results.py" "$LOGS/latest.log" \
 			"${TREE:-$CACHE/linux}" "$TOP/configs/expected" "$TESTS" | tee "$LOGS/results.txt"
 		grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGS/results.txt" | tail -n 1 |

@@ -12,7 +12,7 @@ NAME=${NAME:-vm}
 O=${O:-$CACHE/build/$NAME}
 MODE=${1:-check}
 TESTS=${2:-}
-VM_TIMEOUT=${VM_TIMEOUT:-$((1500 + ${STRESS_SECONDS:-0}))}
+VM_TIMEOUT=${VM_TIMEOUT:-$((2400 + ${STRESS_SECONDS:-0}))}
 LOGS=${LOGS:-$TOP/logs}
 
 mkdir -p "$LOGS"
