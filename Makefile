@@ -13,7 +13,7 @@ help:
 	@echo "make check        the whole suite: gates, build, boot, KUnit + kselftests"
 	@echo "make test T=NAME  build, boot and run one selftest binary (comma-separated list ok)"
 	@echo "make s390         build the s390x kernel and run vfio_ccw_test in qemu-system-s390x"
-	@echo "make prove-tests  apply each tests/mutations/ patch, run its tests, expect red (M=name,...)"
+	@echo "make prove-tests  apply each tests/mutations/ patch, run its tests, expect red (MUT=name,...)"
 	@echo "make tree         (re)create \$$TREE: base + patches/series"
 	@echo "make export       write the tree's commits back to patches/"
 	@echo "make shell        boot the test kernel to a shell (Ctrl-a x quits)"
@@ -34,7 +34,7 @@ s390: deps tree
 	scripts/s390.sh
 
 prove-tests: deps tree
-	scripts/prove-tests.sh $(subst $(comma), ,$(M))
+	scripts/prove-tests.sh $(subst $(comma), ,$(MUT))
 
 deps:
 	scripts/deps.sh

@@ -10,6 +10,8 @@
 # logs in logs/prove/NAME/.
 set -uo pipefail
 
+# kbuild reads M (external modules) from the environment
+unset M
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export CACHE=${CACHE:-$HOME/.cache/vfio-series}
 export TREE=${TREE:-$CACHE/linux}
