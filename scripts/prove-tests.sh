@@ -4,7 +4,8 @@
 # small patch on top of the series. For each (or the NAMEs given, without
 # .patch), apply it to $TREE's working copy, build, boot and run the tests
 # its "Guarded-by:" line names (comma-separated; KUnit runs at every boot),
-# and expect them to go red. Prints one line per mutation and ends with
+# and expect them to go red: a failed case of those tests, a failed KUnit
+# case or a kernel report (a skip or a timeout alone does not count). Prints one line per mutation and ends with
 # "N mutations, N caught"; exits non-zero when one was missed or did not
 # apply or build. The tree is restored after each mutation and on exit;
 # logs in logs/prove/NAME/.
@@ -54,10 +55,12 @@ for m in "${muts[@]}"; do
 	python3 "$TOP/scripts/results.py" "$logs/latest.log" "$TREE" \
 		"$TOP/configs/expected" "$guards" > "$logs/results.txt" 2>&1
 	verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/results.txt" | tail -n 1)
-	failed=$(echo "$verdict" | awk '{ print $3 }')
-	first=$(grep -E '^  (FAIL|SPLAT)|^verdict: FAIL|^  .*failed\. [1-9]' "$logs/results.txt" |
-		head -n 1 | sed 's/^ *//' | cut -c1-150)
-	if [ "${failed:-0}" -gt 0 ]; then
+	# Caught: a case of a guarding test failed, KUnit failed, or the
+	# kernel reported (KASAN, kmemleak, lockdep...). Not: a skip, a
+	# suite that did not run, a VM that timed out without a report.
+	pattern="^  FAIL: (${guards//,/|}): |^  SPLAT: |Testing complete\. [0-9]+ tests run\. ([1-9][0-9]* failed|[0-9]+ failed\. [1-9])"
+	first=$(grep -E "$pattern" "$logs/results.txt" | head -n 1 | sed 's/^ *//' | cut -c1-150)
+	if [ -n "$first" ]; then
 		caught=$((caught + 1))
 		echo "caught  $name ($guards, $((SECONDS - t0)) s): $verdict; $first"
 	else

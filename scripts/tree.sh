@@ -39,7 +39,10 @@ if ! git -C "$TREE" rev-parse -q --verify base >/dev/null 2>&1; then
 fi
 
 cd "$TREE"
-if "$TOP/scripts/export.sh" --check >/dev/null 2>&1; then
+# A dirty working copy (say, a mutation that make prove-tests left when it
+# was killed) is not the series, even when the commits are.
+if [ -z "$(git status --porcelain --untracked-files=no)" ] &&
+   "$TOP/scripts/export.sh" --check >/dev/null 2>&1; then
 	say "$TREE already carries patches/series ($(git rev-list --count base..HEAD) patches)"
 	exit 0
 fi
