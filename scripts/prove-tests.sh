@@ -5,10 +5,11 @@
 # .patch), apply it to $TREE's working copy, build, boot and run the tests
 # its "Guarded-by:" line names (comma-separated; KUnit runs at every boot),
 # and expect them to go red: a failed case of those tests, a failed KUnit
-# case or a kernel report (a skip or a timeout alone does not count). Prints one line per mutation and ends with
-# "N mutations, N caught"; exits non-zero when one was missed or did not
-# apply or build. The tree is restored after each mutation and on exit;
-# logs in logs/prove/NAME/.
+# case or a kernel report (a skip or a timeout alone does not count).
+# There is no baseline run: run it on a series whose make check is green.
+# Prints one line per mutation and ends with "N mutations, N caught";
+# exits non-zero when one was missed or did not apply or build. The tree
+# is restored after each mutation and on exit; logs in logs/prove/NAME/.
 set -uo pipefail
 
 # kbuild reads M (external modules) from the environment
