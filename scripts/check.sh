@@ -50,6 +50,18 @@ if [ $rc = 0 ]; then
 		grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGS/results.txt" | tail -n 1 |
 			awk '{ print $1, $3 }' | tr -d , > "$LOGS/vm.result"
 		count "$LOGS/vm.result" 1
+		# The second boot: no IOMMU, vfio's noiommu mode, the regression
+		# test's noiommu case (and the rest of that binary).
+		if [ -z "$TESTS" ] || [[ ",$TESTS," = *,vfio_regression_test,* ]]; then
+			NOIOMMU=1 QUIET=1 stage noiommu 900 "$TOP/scripts/vm.sh" check vfio_regression_test
+			count none $?
+			BOOT=noiommu stage noiommu-results 120 python3 "$TOP/scripts/results.py" \
+				"$LOGS/noiommu-latest.log" "${TREE:-$CACHE/linux}" "$TOP/configs/expected" \
+				vfio_regression_test | tee "$LOGS/noiommu-results.txt"
+			grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGS/noiommu-results.txt" | tail -n 1 |
+				awk '{ print $1, $3 }' | tr -d , > "$LOGS/noiommu.result"
+			count "$LOGS/noiommu.result" 1
+		fi
 	fi
 	if [ -z "$TESTS" ]; then
 		stage s390 1800 "$TOP/scripts/s390.sh"; rc=$?

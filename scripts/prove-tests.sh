@@ -3,7 +3,8 @@
 # tests/mutations/ breaks one rule of the series (its "Rule:" line) with a
 # small patch on top of the series. For each (or the NAMEs given, without
 # .patch), apply it to $TREE's working copy, build, boot and run the tests
-# its "Guarded-by:" line names (comma-separated; KUnit runs at every boot),
+# its "Guarded-by:" line names (comma-separated; KUnit runs at every boot;
+# a "Boot: noiommu" line boots without the IOMMU, in vfio's noiommu mode),
 # and expect them to go red: a failed case of those tests, a failed KUnit
 # case or a kernel report (a skip or a timeout alone does not count).
 # There is no baseline run: run it on a series whose make check is green.
@@ -37,6 +38,9 @@ n=0 caught=0 missed=0 broken=0
 for m in "${muts[@]}"; do
 	name=$(basename "$m" .patch)
 	guards=$(sed -n 's/^Guarded-by: *//p' "$m" | tr -d ' ')
+	boot=$(sed -n 's/^Boot: *//p' "$m" | tr -d ' ')
+	noiommu=0
+	[ "$boot" = noiommu ] && noiommu=1
 	logs=$PROVE_LOGS/$name
 	mkdir -p "$logs"
 	n=$((n + 1))
@@ -52,8 +56,8 @@ for m in "${muts[@]}"; do
 		restore
 		continue
 	fi
-	LOGS=$logs QUIET=1 "$TOP/scripts/vm.sh" check "$guards" > "$logs/vm.out" 2>&1
-	python3 "$TOP/scripts/results.py" "$logs/latest.log" "$TREE" \
+	NOIOMMU=$noiommu LOGS=$logs QUIET=1 "$TOP/scripts/vm.sh" check "$guards" > "$logs/vm.out" 2>&1
+	BOOT=${boot:-main} python3 "$TOP/scripts/results.py" "$logs/${boot:+$boot-}latest.log" "$TREE" \
 		"$TOP/configs/expected" "$guards" > "$logs/results.txt" 2>&1
 	verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/results.txt" | tail -n 1)
 	# Caught: a case of a guarding test failed, KUnit failed, or the

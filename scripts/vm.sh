@@ -4,6 +4,8 @@
 # QEMU's edu device. MODE is check (run the selftests), run (the demo) or
 # shell. TESTS is a comma-separated list of selftest binaries. The serial
 # log goes to logs/<mode>-<time>.log (logs/latest.log points at it).
+# NOIOMMU=1 boots without the IOMMU and with vfio's noiommu mode on; its
+# logs are logs/noiommu-<mode>-<time>.log (logs/noiommu-latest.log).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,15 +37,24 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 [ -x "$O/staging/kselftest/vfio/vfio_mtty_demo" ] && ln -s /kselftest/vfio/vfio_mtty_demo "$root/usr/bin/vfio-demo"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$O/initramfs.cpio"
 
-log=$LOGS/$MODE-$(date +%Y%m%d-%H%M%S).log
-ln -sfn "$(basename "$log")" "$LOGS/latest.log"
-append="console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 vfio.mode=$MODE"
+tag=
+iommu=(-device intel-iommu,intremap=on)
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 vfio.mode=$MODE"
+if [ "${NOIOMMU:-0}" = 1 ]; then
+	tag=noiommu-
+	iommu=()
+	append+=" intel_iommu=off vfio.enable_unsafe_noiommu_mode=1"
+else
+	append+=" intel_iommu=on"
+fi
+log=$LOGS/$tag$MODE-$(date +%Y%m%d-%H%M%S).log
+ln -sfn "$(basename "$log")" "$LOGS/${tag}latest.log"
 # vfio-pci enables VFs of the PFs it has only when asked to.
 append+=" vfio_pci.enable_sriov=1"
 [ -n "$TESTS" ] && append+=" vfio.tests=$TESTS"
 # The stress test's length (vfio_stress_test; its default is 120 s).
 [ -n "${STRESS_SECONDS:-}" ] && append+=" vfio.stress_seconds=$STRESS_SECONDS"
-echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}), log $log"
+echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}${tag:+, no IOMMU, vfio noiommu mode}), log $log"
 # A second IOMMU group with two members, for the series' shared-group
 # test: edu and pci-serial behind a pcie-pci-bridge. Only for trees that
 # have the test, so that the tests of earlier patches (make at) see one edu.
@@ -57,7 +68,7 @@ sriov=()
 	sriov=(-device pcie-root-port,id=rp1,chassis=1 -device nvme-subsys,id=s0
 		-device nvme,bus=rp1,subsys=s0,serial=vfio-vf-token,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2)
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1G
-	-device intel-iommu,intremap=on
+	"${iommu[@]}"
 	-device edu -nic none "${shared[@]}" "${sriov[@]}"
 	-kernel "$O/arch/x86/boot/bzImage" -initrd "$O/initramfs.cpio"
 	-append "$append" -nographic -no-reboot -serial mon:stdio
@@ -75,7 +86,7 @@ else
 	} || true
 fi
 echo "vm: QEMU exited with $rc after ${SECONDS}s; test output in ${log%.log}.tests"
-ln -sfn "$(basename "${log%.log}.tests")" "$LOGS/latest.tests"
+ln -sfn "$(basename "${log%.log}.tests")" "$LOGS/${tag}latest.tests"
 [ "${QUIET:-0}" = 1 ] && grep -E '^(ok|not ok) ' "${log%.log}.tests" || true
 [ "$rc" = 124 ] && echo "vm: HARD TIMEOUT after ${VM_TIMEOUT}s"
 if [ "$MODE" = run ] && [ "$rc" = 0 ] && ! grep -q '^demo: .*all steps worked' "$log"; then
