@@ -40,7 +40,11 @@ for m in "${muts[@]}"; do
 	guards=$(sed -n 's/^Guarded-by: *//p' "$m" | tr -d ' ')
 	boot=$(sed -n 's/^Boot: *//p' "$m" | tr -d ' ')
 	noiommu=0
-	[ "$boot" = noiommu ] && noiommu=1
+	case "$boot" in
+	'') ;;
+	noiommu) noiommu=1 ;;
+	*) echo "BROKEN  $name: unknown Boot: $boot (only noiommu)"; broken=$((broken + 1)); continue ;;
+	esac
 	logs=$PROVE_LOGS/$name
 	mkdir -p "$logs"
 	n=$((n + 1))
