@@ -39,15 +39,15 @@ for m in "${muts[@]}"; do
 	name=$(basename "$m" .patch)
 	guards=$(sed -n 's/^Guarded-by: *//p' "$m" | tr -d ' ')
 	boot=$(sed -n 's/^Boot: *//p' "$m" | tr -d ' ')
+	logs=$PROVE_LOGS/$name
+	mkdir -p "$logs"
+	n=$((n + 1))
 	noiommu=0
 	case "$boot" in
 	'') ;;
 	noiommu) noiommu=1 ;;
 	*) echo "BROKEN  $name: unknown Boot: $boot (only noiommu)"; broken=$((broken + 1)); continue ;;
 	esac
-	logs=$PROVE_LOGS/$name
-	mkdir -p "$logs"
-	n=$((n + 1))
 	t0=$SECONDS
 	if [ -z "$guards" ] || ! git -C "$TREE" apply "$m"; then
 		echo "BROKEN  $name: no Guarded-by: line, or it does not apply"
