@@ -29,6 +29,7 @@ if [ ! -x "$bb/bin/busybox" ]; then
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get download -q busybox-static:s390x >/dev/null 2>&1)
 	rm -rf "$bb"
+	mkdir -p "$CACHE"	# a new machine has no cache yet
 	dpkg-deb -x "$tmp"/busybox-static_*_s390x.deb "$bb"
 	rm -rf "$tmp"
 	echo "deps: busybox-static:s390x unpacked into $bb"
