@@ -54,6 +54,8 @@ append+=" vfio_pci.enable_sriov=1"
 [ -n "$TESTS" ] && append+=" vfio.tests=$TESTS"
 # The stress test's length (vfio_stress_test; its default is 120 s).
 [ -n "${STRESS_SECONDS:-}" ] && append+=" vfio.stress_seconds=$STRESS_SECONDS"
+# ... and each worker's cap on operations (its default is 1000000).
+[ -n "${STRESS_MAX_OPS:-}" ] && append+=" vfio.stress_max_ops=$STRESS_MAX_OPS"
 echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}${tag:+, no IOMMU, vfio noiommu mode}), log $log"
 # A second IOMMU group with two members, for the series' shared-group
 # test: edu and pci-serial behind a pcie-pci-bridge. Only for trees that
