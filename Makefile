@@ -5,7 +5,7 @@ TREE ?= $(CACHE)/linux
 export CACHE TREE
 comma := ,
 
-.PHONY: help run check test s390 prove-tests deps tree export export-check build vm \
+.PHONY: help run check test s390 bench prove-tests deps tree export export-check build vm \
 	shell gates checkpatch bisect static stubs at clean distclean
 
 help:
@@ -13,6 +13,7 @@ help:
 	@echo "make check        the whole suite: gates, build, boot, KUnit + kselftests"
 	@echo "make test T=NAME  build, boot and run one selftest binary (comma-separated list ok)"
 	@echo "make s390         build the s390x kernel and run vfio_ccw_test in qemu-system-s390x"
+	@echo "make bench        build the series and the base without debugging, boot each, print the figures"
 	@echo "make prove-tests  apply each tests/mutations/ patch, run its tests, expect red (MUT=name,...)"
 	@echo "make tree         (re)create \$$TREE: base + patches/series"
 	@echo "make export       write the tree's commits back to patches/"
@@ -32,6 +33,9 @@ test:
 
 s390: deps tree
 	scripts/s390.sh
+
+bench: deps tree
+	scripts/bench.sh
 
 prove-tests: deps tree
 	scripts/prove-tests.sh $(subst $(comma), ,$(MUT))

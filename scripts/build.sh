@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the x86_64 test kernel, its modules and the vfio selftests, with
-# ccache, out of tree in $CACHE/build/vm. The .config is tinyconfig plus
-# configs/vm.config plus the tests' own fragment; the build fails if any
+# ccache, out of tree in $CACHE/build/$NAME. The .config is tinyconfig plus
+# configs/vm.config, configs/debug.config and the tests' own fragment
+# (FRAGS overrides the list: make bench does); the build fails if any
 # requested option did not survive olddefconfig. Prints each stage's time.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ TREE=${TREE:-$CACHE/linux}
 NAME=${NAME:-vm}
 O=${O:-$CACHE/build/$NAME}
 JOBS=${JOBS:-$(nproc)}
-FRAGS=${FRAGS:-"$TOP/configs/vm.config $TREE/tools/testing/selftests/vfio/config"}
+FRAGS=${FRAGS:-"$TOP/configs/vm.config $TOP/configs/debug.config $TREE/tools/testing/selftests/vfio/config"}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 export KBUILD_BUILD_USER=vfio KBUILD_BUILD_HOST=series KBUILD_BUILD_TIMESTAMP="2024-08-01"
 MAKE=(make -s -C "$TREE" O="$O" ARCH=x86_64 CC="ccache gcc" -j"$JOBS")

@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev rsync cpio kmod xz-utils
 	dpkg-dev ccache git python3 python3-ply python3-git python-is-python3
 	sparse codespell qemu-system-x86 qemu-system-misc busybox-static
-	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu libc6-dev-s390x-cross)
+	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu libc6-dev-s390x-cross gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,7 +4,8 @@
 # small patch on top of the series. For each (or the NAMEs given, without
 # .patch), apply it to $TREE's working copy, build, boot and run the tests
 # its "Guarded-by:" line names (comma-separated; KUnit runs at every boot;
-# a "Boot: noiommu" line boots without the IOMMU, in vfio's noiommu mode),
+# a "Boot: noiommu" line boots without the IOMMU, in vfio's noiommu mode;
+# "Boot: bench" builds and boots the benchmark kernel, without debugging),
 # and expect them to go red: a failed case of those tests, a failed KUnit
 # case or a kernel report (a skip or a timeout alone does not count).
 # There is no baseline run: run it on a series whose make check is green.
@@ -42,11 +43,12 @@ for m in "${muts[@]}"; do
 	logs=$PROVE_LOGS/$name
 	mkdir -p "$logs"
 	n=$((n + 1))
-	noiommu=0
+	noiommu=0 build=()
 	case "$boot" in
 	'') ;;
 	noiommu) noiommu=1 ;;
-	*) echo "BROKEN  $name: unknown Boot: $boot (only noiommu)"; broken=$((broken + 1)); continue ;;
+	bench) build=(env NAME=prove-bench FRAGS="$TOP/configs/vm.config $TOP/configs/bench.config $TREE/tools/testing/selftests/vfio/config") ;;
+	*) echo "BROKEN  $name: unknown Boot: $boot (noiommu, bench)"; broken=$((broken + 1)); continue ;;
 	esac
 	t0=$SECONDS
 	if [ -z "$guards" ] || ! git -C "$TREE" apply "$m"; then
@@ -54,13 +56,14 @@ for m in "${muts[@]}"; do
 		broken=$((broken + 1))
 		continue
 	fi
-	if ! "$TOP/scripts/build.sh" > "$logs/build.log" 2>&1; then
+	if ! "${build[@]}" "$TOP/scripts/build.sh" > "$logs/build.log" 2>&1; then
 		echo "BROKEN  $name: the mutated tree does not build ($logs/build.log)"
 		broken=$((broken + 1))
 		restore
 		continue
 	fi
-	NOIOMMU=$noiommu LOGS=$logs QUIET=1 "$TOP/scripts/vm.sh" check "$guards" > "$logs/vm.out" 2>&1
+	NOIOMMU=$noiommu LOGS=$logs QUIET=1 "${build[@]}" "$TOP/scripts/vm.sh" check "$guards" > "$logs/vm.out" 2>&1
+	[ "$boot" = bench ] && boot=	# its logs and expectations are the main boot's
 	BOOT=${boot:-main} python3 "$TOP/scripts/results.py" "$logs/${boot:+$boot-}latest.log" "$TREE" \
 		"$TOP/configs/expected" "$guards" > "$logs/results.txt" 2>&1
 	verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/results.txt" | tail -n 1)

@@ -56,17 +56,22 @@ append+=" vfio_pci.enable_sriov=1"
 [ -n "${STRESS_SECONDS:-}" ] && append+=" vfio.stress_seconds=$STRESS_SECONDS"
 # ... and each worker's cap on operations (its default is 1000000).
 [ -n "${STRESS_MAX_OPS:-}" ] && append+=" vfio.stress_max_ops=$STRESS_MAX_OPS"
+# The benchmark's iterations, sizes and trace depth, and mtty's ports.
+[ -n "${BENCH_ITERATIONS:-}" ] && append+=" vfio.bench_iters=$BENCH_ITERATIONS"
+[ -n "${BENCH_SIZES:-}" ] && append+=" vfio.bench_sizes=$BENCH_SIZES"
+[ -n "${MTTY_PORTS:-}" ] && append+=" vfio.mtty_ports=$MTTY_PORTS"
+[ -n "${BENCH_TRACE:-}" ] && append+=" vfio.bench_trace=$BENCH_TRACE"
 echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}${tag:+, no IOMMU, vfio noiommu mode}), log $log"
 # A second IOMMU group with two members, for the series' shared-group
 # test: edu and pci-serial behind a pcie-pci-bridge. Only for trees that
 # have the test, so that the tests of earlier patches (make at) see one edu.
 shared=()
-[ -f "${TREE:-$CACHE/linux}/tools/testing/selftests/vfio/vfio_pci_shared_group_test.c" ] &&
+[ "$MODE" != bench ] && [ -f "${TREE:-$CACHE/linux}/tools/testing/selftests/vfio/vfio_pci_shared_group_test.c" ] &&
 	shared=(-device pcie-pci-bridge,id=pbr -device edu,bus=pbr,addr=1
 		-device pci-serial,bus=pbr,addr=2)
 # An SR-IOV PF, QEMU's nvme behind a root port, for the VF-token test.
 sriov=()
-[ -f "${TREE:-$CACHE/linux}/tools/testing/selftests/vfio/vfio_pci_vf_token_test.c" ] &&
+[ "$MODE" != bench ] && [ -f "${TREE:-$CACHE/linux}/tools/testing/selftests/vfio/vfio_pci_vf_token_test.c" ] &&
 	sriov=(-device pcie-root-port,id=rp1,chassis=1 -device nvme-subsys,id=s0
 		-device nvme,bus=rp1,subsys=s0,serial=vfio-vf-token,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2)
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1G
