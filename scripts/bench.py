@@ -10,7 +10,7 @@ OUT/bench-latency.svg with gnuplot.
 
 bench.csv columns: kernel,kind,key,item,value,extra,count
   latency: device, path (node/group/devnull), median us, p99 us, iterations
-  scaling: N, step (create/node/group/remove), us per device
+  scaling: N, step (create/node/group/node-hot/group-hot/remove), us per device
   memory:  N, "slab", slab bytes per mtty device
   rcu:     devices, free_after_rcu/plain, grace periods while putting,
            grace periods until freed, us
@@ -24,6 +24,9 @@ import shutil
 import subprocess
 import sys
 
+# vfio_bench's scaling steps; the -hot ones cycle through 16 devices,
+# devnull opens /dev/null: what N devices cost the machine
+STEPS = ('create', 'node', 'group', 'node-hot', 'group-hot', 'devnull', 'remove')
 RCU_RE = re.compile(r'(\d+) removals: free_after_rcu (\d+) grace periods while '
                     r'putting, (\d+) until freed, (\d+) us; without (\d+), (\d+), (\d+) us')
 
@@ -126,7 +129,7 @@ def main():
             continue
         lo, hi = sizes[0], sizes[-1]
         parts = []
-        for step in ('create', 'node', 'group', 'remove'):
+        for step in STEPS:
             if (k, lo, step) in scal and (k, hi, step) in scal and scal[(k, lo, step)] > 0:
                 r = scal[(k, hi, step)] / scal[(k, lo, step)]
                 parts.append('%s %.2f%s' % (step, r, '' if r <= 1.2 else ' (!)'))
@@ -143,13 +146,13 @@ def main():
     sizes = sorted({n for (_, n, _) in scal})
     if sizes:
         print('\nPer device, us, against N')
-        print('%-7s %-8s' % ('N', 'step') + ''.join('%-12s' % k for k in kernels))
+        print('%-7s %-10s' % ('N', 'step') + ''.join('%-12s' % k for k in kernels))
         for n in sizes:
-            for step in ('create', 'node', 'group', 'remove'):
+            for step in STEPS:
                 cells = ['%.1f' % scal[(k, n, step)] if (k, n, step) in scal else '-'
                          for k in kernels]
                 if any(c != '-' for c in cells):
-                    print('%-7d %-8s' % (n, step) + ''.join('%-12s' % c for c in cells))
+                    print('%-7d %-10s' % (n, step) + ''.join('%-12s' % c for c in cells))
         print('\nSlab bytes per mtty device (growth of Slab over the creates)')
         print('%-7s' % 'N' + ''.join('%-12s' % k for k in kernels)
               + ('series - base' if kernels == ['series', 'base'] else ''))
@@ -170,7 +173,7 @@ def plot(out, kernels, lat, scal):
         return
     dat = os.path.join(out, 'scaling.dat')
     sizes = sorted({n for (_, n, _) in scal})
-    cols = [(k, s) for k in kernels for s in ('create', 'node', 'group', 'remove')
+    cols = [(k, s) for k in kernels for s in STEPS
             if any((k, n, s) in scal for n in sizes)]
     with open(dat, 'w') as f:
         f.write('# N ' + ' '.join('%s-%s' % c for c in cols) + '\n')
