@@ -28,7 +28,10 @@ SPLAT_RE = re.compile('|'.join(SPLATS))
 # Lines that match the patterns above but are not reports.
 BENIGN_RE = re.compile(r'KernelAddressSanitizer initialized|kasan: |KASAN: .*(enabled|disabled)'
                        r'|kmemleak: Kernel memory leak detector initialized'
-                       r'|kmemleak: Automatic memory scanning thread')
+                       r'|kmemleak: Automatic memory scanning thread'
+                       # KUnit cases that say why they check less on a
+                       # kernel without KASAN (make prove-tests' Boot: bench)
+                       r'|needs KASAN_GENERIC to see')
 
 
 # The stack trace of a failed allocation without __GFP_NOWARN (warn_alloc())
