@@ -5,7 +5,8 @@
 # .patch), apply it to $TREE's working copy, build, boot and run the tests
 # its "Guarded-by:" line names (comma-separated; KUnit runs at every boot;
 # a "Boot: noiommu" line boots without the IOMMU, in vfio's noiommu mode;
-# "Boot: bench" builds and boots the benchmark kernel, without debugging),
+# "Boot: bench" builds and boots the benchmark kernel, without debugging;
+# "Boot: s390" runs make s390's guest, whose checks are the verdict),
 # and expect them to go red: a failed case of those tests, a failed KUnit
 # case or a kernel report (a skip or a timeout alone does not count).
 # There is no baseline run: run it on a series whose make check is green.
@@ -48,12 +49,29 @@ for m in "${muts[@]}"; do
 	'') ;;
 	noiommu) noiommu=1 ;;
 	bench) build=(env NAME=prove-bench FRAGS="$TOP/configs/vm.config $TOP/configs/bench.config $TREE/tools/testing/selftests/vfio/config") ;;
-	*) echo "BROKEN  $name: unknown Boot: $boot (noiommu, bench)"; broken=$((broken + 1)); continue ;;
+	s390) ;;
+	*) echo "BROKEN  $name: unknown Boot: $boot (noiommu, bench, s390)"; broken=$((broken + 1)); continue ;;
 	esac
 	t0=$SECONDS
 	if [ -z "$guards" ] || ! git -C "$TREE" apply "$m"; then
 		echo "BROKEN  $name: no Guarded-by: line, or it does not apply"
 		broken=$((broken + 1))
+		continue
+	fi
+	# The s390x guest runs vfio_ccw_test and checks kmemleak and dmesg
+	# itself: caught when one of its checks failed.
+	if [ "$boot" = s390 ]; then
+		O_S390=$CACHE/build/prove-s390 LOGS=$logs "$TOP/scripts/s390.sh" > "$logs/s390.out" 2>&1
+		read -r p f < "$logs/s390.result" 2>/dev/null || p=0 f=0
+		first=$(grep -m 1 '=== s390: FAIL\|^not ok' "$logs/s390-latest.log" 2>/dev/null | cut -c1-150)
+		if [ "${f:-0}" -gt 0 ]; then
+			caught=$((caught + 1))
+			echo "caught  $name (s390, $((SECONDS - t0)) s): $p passed, $f failed; $first"
+		else
+			missed=$((missed + 1))
+			echo "MISSED  $name (s390, $((SECONDS - t0)) s): $p passed, $f failed"
+		fi
+		restore
 		continue
 	fi
 	if ! "${build[@]}" "$TOP/scripts/build.sh" > "$logs/build.log" 2>&1; then
