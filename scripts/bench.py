@@ -5,8 +5,8 @@ Reads OUT/KERNEL/latest.tests (vfio_bench's "csv:" lines, and its
 "trace:" lines, written to OUT/KERNEL/trace-DEVICE-PATH.txt) and
 OUT/KERNEL/latest.log (the KUnit suite's grace-period line) for each
 kernel ("series", "base"); writes OUT/bench.csv, prints the table with the
-ratios against the issue's targets, and plots OUT/bench-scaling.svg and
-OUT/bench-latency.svg with gnuplot.
+ratios against the issue's targets, and plots OUT/bench-scaling.png and
+OUT/bench-latency.png with gnuplot.
 
 bench.csv columns: kernel,kind,key,item,value,extra,count
   latency: device, path (node/group/devnull), median us, p99 us, iterations
@@ -188,19 +188,20 @@ def plot(out, kernels, lat, scal):
                 if any(vals):
                     f.write('%s/%s ' % (dev, path)
                             + ' '.join(str(v[0]) if v else 'NaN' for v in vals) + '\n')
-    script = '''set terminal svg size 900,560 dynamic
-set output '{out}/bench-scaling.svg'
+    script = '''set terminal pngcairo size 1000,600
+set output '{out}/bench-scaling.png'
 set title 'Per-device cost against the number of mtty devices (TCG guest)'
 set logscale x 2
 set xlabel 'mtty devices (N)'
-set ylabel 'us per device'
+set ylabel 'us per device (log)'
+set logscale y 10
 set key outside right
 plot {lines}
-set output '{out}/bench-latency.svg'
+set output '{out}/bench-latency.png'
 set title 'Open to usable, median (TCG guest)'
 unset logscale x
+set ylabel 'us (log)'
 set xlabel ''
-set ylabel 'us'
 set style data histograms
 set style histogram clustered
 set style fill solid 0.8
@@ -216,7 +217,7 @@ plot {bars}
     if r.returncode:
         print('\ngnuplot failed: %s' % r.stderr.strip())
     else:
-        print('\nplots: %s/bench-scaling.svg, %s/bench-latency.svg' % (out, out))
+        print('\nplots: %s/bench-scaling.png, %s/bench-latency.png' % (out, out))
 
 
 if __name__ == '__main__':

@@ -7,7 +7,7 @@
 # prints the grace periods of 1000 RCU-deferred frees at boot.
 # scripts/bench.py then writes logs/bench/bench.csv, prints the table with
 # the ratios and the targets (logs/bench/bench.txt) and plots
-# logs/bench/bench-*.svg with gnuplot.
+# logs/bench/bench-*.png with gnuplot.
 #
 # The base's mtty has a fixed limit of 24 ports (the series made it the
 # max_ports parameter): the base tree built here raises MAX_MTTYS to the

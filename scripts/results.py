@@ -37,13 +37,18 @@ BENIGN_RE = re.compile(r'KernelAddressSanitizer initialized|kasan: |KASAN: .*(en
 # The stack trace of a failed allocation without __GFP_NOWARN (warn_alloc())
 # in the fail-nth test's own task (fail-nth is per task): what the sweeps
 # inject, not a bug. Its "Call Trace:" line comes two or three lines after
-# the report, which starts with the task's name.
+# the report, which starts with the task's name; DEBUG_KOBJECT_RELEASE's
+# messages from other tasks may come in between, and do not count.
 ALLOC_FAILURE_RE = re.compile(r'vfio_fail_nth_t: (page allocation|vmalloc: allocation) failure')
+INTERLEAVED_RE = re.compile(r"kobject: '.*' \(.*\): kobject_(release|cleanup)|^\s*$")
 
 
 def alloc_warning(lines, i):
-    return 'Call Trace:' in lines[i] and any(
-        ALLOC_FAILURE_RE.search(l) for l in lines[max(0, i - 4):i])
+    if 'Call Trace:' not in lines[i]:
+        return False
+    before = [l for l in lines[max(0, i - 40):i]
+              if not INTERLEAVED_RE.search(strip(l))][-4:]
+    return any(ALLOC_FAILURE_RE.search(l) for l in before)
 
 
 def strip(line):
