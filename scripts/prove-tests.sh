@@ -36,6 +36,19 @@ else
 	muts=("$MUT"/*.patch)
 fi
 
+# verdict WHERE SUMMARY FIRST: count and print the mutation's verdict,
+# caught when FIRST (the first failure seen) is not empty; restore the tree.
+verdict() {
+	if [ -n "$3" ]; then
+		caught=$((caught + 1))
+		echo "caught  $name ($1, $((SECONDS - t0)) s): $2; $3"
+	else
+		missed=$((missed + 1))
+		echo "MISSED  $name ($1, $((SECONDS - t0)) s): $2"
+	fi
+	restore
+}
+
 n=0 caught=0 missed=0 broken=0
 for m in "${muts[@]}"; do
 	name=$(basename "$m" .patch)
@@ -64,14 +77,8 @@ for m in "${muts[@]}"; do
 		O_S390=$CACHE/build/prove-s390 LOGS=$logs "$TOP/scripts/s390.sh" > "$logs/s390.out" 2>&1
 		read -r p f < "$logs/s390.result" 2>/dev/null || p=0 f=0
 		first=$(grep -m 1 '=== s390: FAIL\|^not ok' "$logs/s390-latest.log" 2>/dev/null | cut -c1-150)
-		if [ "${f:-0}" -gt 0 ]; then
-			caught=$((caught + 1))
-			echo "caught  $name (s390, $((SECONDS - t0)) s): $p passed, $f failed; $first"
-		else
-			missed=$((missed + 1))
-			echo "MISSED  $name (s390, $((SECONDS - t0)) s): $p passed, $f failed"
-		fi
-		restore
+		[ "${f:-0}" -gt 0 ] && first=${first:-"$f checks failed"} || first=
+		verdict s390 "$p passed, $f failed" "$first"
 		continue
 	fi
 	if ! "${build[@]}" "$TOP/scripts/build.sh" > "$logs/build.log" 2>&1; then
@@ -84,20 +91,13 @@ for m in "${muts[@]}"; do
 	[ "$boot" = bench ] && boot=	# its logs and expectations are the main boot's
 	BOOT=${boot:-main} python3 "$TOP/scripts/results.py" "$logs/${boot:+$boot-}latest.log" "$TREE" \
 		"$TOP/configs/expected" "$guards" > "$logs/results.txt" 2>&1
-	verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/results.txt" | tail -n 1)
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/results.txt" | tail -n 1)
 	# Caught: a case of a guarding test failed, KUnit failed, or the
 	# kernel reported (KASAN, kmemleak, lockdep...). Not: a skip, a
 	# suite that did not run, a VM that timed out without a report.
 	pattern="^  FAIL: (${guards//,/|}): |^  SPLAT: |Testing complete\. [0-9]+ tests run\. ([1-9][0-9]* failed|[0-9]+ failed\. [1-9])"
 	first=$(grep -E "$pattern" "$logs/results.txt" | head -n 1 | sed 's/^ *//' | cut -c1-150)
-	if [ -n "$first" ]; then
-		caught=$((caught + 1))
-		echo "caught  $name ($guards, $((SECONDS - t0)) s): $verdict; $first"
-	else
-		missed=$((missed + 1))
-		echo "MISSED  $name ($guards, $((SECONDS - t0)) s): ${verdict:-no verdict}"
-	fi
-	restore
+	verdict "$guards" "${summary:-no verdict}" "$first"
 done
 echo "$n mutations, $caught caught, $missed missed, $broken broken; logs in $PROVE_LOGS"
 [ "$caught" = "$n" ]
