@@ -188,8 +188,8 @@ def plot(out, kernels, lat, scal):
                 if any(vals):
                     f.write('%s/%s ' % (dev, path)
                             + ' '.join(str(v[0]) if v else 'NaN' for v in vals) + '\n')
-    script = '''set terminal pngcairo size 1000,600
-set output '{out}/bench-scaling.png'
+    # A run without scaling sizes (or without latency rows) has no such plot.
+    scaling = '''set output '{out}/bench-scaling.png'
 set title 'Per-device cost against the number of mtty devices (TCG guest)'
 set logscale x 2
 set xlabel 'mtty devices (N)'
@@ -197,7 +197,9 @@ set ylabel 'us per device (log)'
 set logscale y 10
 set key outside right
 plot {lines}
-set output '{out}/bench-latency.png'
+''' if cols else ''
+    script = '''set terminal pngcairo size 1000,600
+{scaling}set output '{out}/bench-latency.png'
 set title 'Open to usable, median (TCG guest)'
 unset logscale x
 set ylabel 'us (log)'
@@ -206,18 +208,19 @@ set style data histograms
 set style histogram clustered
 set style fill solid 0.8
 set xtics rotate by -30
+set logscale y 10
 plot {bars}
-'''.format(out=out,
-           lines=', '.join("'%s' using 1:%d with linespoints dashtype %d title '%s %s'"
-                           % (dat, i + 2, 1 if k == 'series' else 2, k, s)
-                           for i, (k, s) in enumerate(cols)),
+'''.format(out=out, scaling=scaling.format(out=out, lines=', '.join(
+        "'%s' using 1:%d with linespoints dashtype %d title '%s %s'"
+        % (dat, i + 2, 1 if k == 'series' else 2, k, s) for i, (k, s) in enumerate(cols))),
            bars=', '.join("'%s' using %d:xtic(1) title '%s'" % (ldat, i + 2, k)
                           for i, k in enumerate(kernels)))
     r = subprocess.run(['gnuplot'], input=script, text=True, capture_output=True)
     if r.returncode:
         print('\ngnuplot failed: %s' % r.stderr.strip())
     else:
-        print('\nplots: %s/bench-scaling.png, %s/bench-latency.png' % (out, out))
+        print('\nplots: ' + ', '.join('%s/bench-%s.png' % (out, p)
+                                      for p in (['scaling'] if cols else []) + ['latency']))
 
 
 if __name__ == '__main__':
