@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """bench.py OUT KERNEL...: gather what make bench printed and report it.
 
-Reads OUT/KERNEL/latest.tests (vfio_bench's "csv:" lines, and its
-"trace:" lines, written to OUT/KERNEL/trace-DEVICE-PATH.txt) and
+Reads OUT/KERNEL/latest.tests (vfio_bench's "csv:" lines, its "trace:"
+lines, written to OUT/KERNEL/trace-DEVICE-PATH.txt, and its "profile:"
+lines, written to OUT/KERNEL/profile-N.txt and compared in OUT/profile.txt)
+and
 OUT/KERNEL/latest.log (the KUnit suite's grace-period line) for each
 kernel ("series", "base"); writes OUT/bench.csv, prints the table with the
 ratios against the issue's targets, and plots OUT/bench-scaling.png and
@@ -27,19 +29,32 @@ import sys
 # vfio_bench's scaling steps; the -hot ones cycle through 16 devices,
 # devnull opens /dev/null: what N devices cost the machine
 STEPS = ('create', 'node', 'group', 'node-hot', 'group-hot', 'devnull', 'remove')
+PROFILE_RE = re.compile(r'^\s*(\S+)\s+(\d+)\s+([\d.]+) us\s+([\d.]+) us')
 RCU_RE = re.compile(r'(\d+) removals: free_after_rcu (\d+) grace periods while '
                     r'putting, (\d+) until freed, (\d+) us; without (\d+), (\d+), (\d+) us')
 
 
-def read_kernel(out, kernel):
+def read_kernel(out, kernel, profiles):
+    """Return the csv rows of @kernel; fill @profiles[(kernel, N, function)]
+    with [hits, total us] over all CPUs."""
     rows = []
     traces = {}
+    prof_lines = {}
     tests = os.path.join(out, kernel, 'latest.tests')
     if os.path.exists(tests):
         for line in open(tests, errors='replace'):
             if line.startswith('trace:'):
                 dev, path, text = line[6:].split(':', 2)
                 traces.setdefault((dev, path), []).append(text)
+                continue
+            if line.startswith('profile:N='):
+                n, cpu, text = line[10:].split(':', 2)
+                prof_lines.setdefault(int(n), []).append('%s: %s' % (cpu, text))
+                m = PROFILE_RE.match(text)
+                if m:
+                    v = profiles.setdefault((kernel, int(n), m.group(1)), [0, 0.0])
+                    v[0] += int(m.group(2))
+                    v[1] += float(m.group(3))
                 continue
             if not line.startswith('csv:'):
                 continue
@@ -59,7 +74,46 @@ def read_kernel(out, kernel):
         name = os.path.join(out, kernel, 'trace-%s-%s.txt' % (dev, path))
         with open(name, 'w') as f:
             f.writelines(lines)
+    for n, lines in prof_lines.items():
+        with open(os.path.join(out, kernel, 'profile-%d.txt' % n), 'w') as f:
+            f.writelines(lines)
     return rows
+
+
+def profile_report(out, kernels, profiles):
+    """Per create, the time of each profiled function (callees included)
+    at the smallest and the largest size, the functions that grew most
+    first: which step of a create grows with N."""
+    lines = []
+    for k in kernels:
+        sizes = sorted({n for (kk, n, _) in profiles if kk == k})
+        if len(sizes) < 2:
+            continue
+        lo, hi = sizes[0], sizes[-1]
+        creates = {n: profiles.get((k, n, 'mdev_device_create'), [0])[0] for n in (lo, hi)}
+        if not all(creates.values()):
+            continue
+        funcs = {f for (kk, n, f) in profiles if kk == k and n in (lo, hi)}
+
+        def per_create(n, f):
+            return profiles.get((k, n, f), [0, 0.0])[1] / creates[n]
+
+        def calls(n, f):
+            return profiles.get((k, n, f), [0, 0.0])[0] / creates[n]
+        order = sorted(funcs, key=lambda f: per_create(hi, f) - per_create(lo, f),
+                       reverse=True)
+        lines.append('%s: us per create (callees included), %d creates profiled at N=%d '
+                     'and %d at N=%d' % (k, creates[lo], lo, creates[hi], hi))
+        lines.append('  %-32s %9s %9s %9s %7s' % ('function', 'calls', 'N=%d' % lo,
+                                                 'N=%d' % hi, 'ratio'))
+        for f in order:
+            a, b = per_create(lo, f), per_create(hi, f)
+            lines.append('  %-32s %9.1f %9.1f %9.1f %7s'
+                         % (f, calls(hi, f), a, b, '%.2f' % (b / a) if a else '-'))
+    if lines:
+        with open(os.path.join(out, 'profile.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    return lines
 
 
 def cpu_model():
@@ -75,8 +129,9 @@ def cpu_model():
 def main():
     out, kernels = sys.argv[1], sys.argv[2:]
     rows = []
+    profiles = {}
     for k in kernels:
-        rows += read_kernel(out, k)
+        rows += read_kernel(out, k, profiles)
     with open(os.path.join(out, 'bench.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['kernel', 'kind', 'key', 'item', 'value', 'extra', 'count'])
@@ -162,6 +217,18 @@ def main():
             if kernels == ['series', 'base'] and None not in cells:
                 diff = '%+d' % (cells[0] - cells[1])
             print('%-7d' % n + ''.join('%-12s' % ('-' if c is None else c) for c in cells) + diff)
+
+    prof = profile_report(out, kernels, profiles)
+    if prof:
+        print('\nCreate profile (ftrace function profiler, one vCPU; in %s), the '
+              '12 steps that grew most' % os.path.join(out, 'profile.txt'))
+        for line in prof:
+            if not line.startswith('  ') or line.startswith('  function'):
+                print(line)
+                shown = 0
+            elif shown < 12:
+                print(line)
+                shown += 1
 
     plot(out, kernels, lat, scal)
     return 0

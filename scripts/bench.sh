@@ -16,6 +16,10 @@
 # BENCH_ITERATIONS (1000), BENCH_SIZES (16,64,256,1024,4096) and
 # BENCH_TRACE (0; N: one run of each path traced N functions deep, for a
 # profile, in logs/bench/KERNEL/trace-*.txt) reach the guest;
+# BENCH_PROFILE (0; 1: the last 16 creates of each size under ftrace's
+# function profiler, compared between the smallest and the largest size in
+# logs/bench/profile.txt; the guest gets one vCPU, as text patching under
+# TCG with two crashed guests) also reach it;
 # BENCH_KERNELS="series base" picks the kernels to run.
 set -euo pipefail
 
@@ -29,6 +33,8 @@ export BENCH_SIZES=${BENCH_SIZES:-16,64,256,1024,4096}
 # The depth of one traced run of each path (vfio_bench -t), 0 for none:
 # enabling the tracer patches kernel text, which crashed a TCG guest once.
 export BENCH_TRACE=${BENCH_TRACE:-0}
+export BENCH_PROFILE=${BENCH_PROFILE:-0}
+[ "$BENCH_PROFILE" = 1 ] && export QEMU_EXTRA="${QEMU_EXTRA:-} -smp 1"
 KERNELS=${BENCH_KERNELS:-series base}
 # One port more than the largest size: the latency device stays apart.
 export MTTY_PORTS=$(($(tr , '\n' <<< "$BENCH_SIZES" | sort -n | tail -n 1) + 1))

@@ -56,11 +56,13 @@ append+=" vfio_pci.enable_sriov=1"
 [ -n "${STRESS_SECONDS:-}" ] && append+=" vfio.stress_seconds=$STRESS_SECONDS"
 # ... and each worker's cap on operations (its default is 1000000).
 [ -n "${STRESS_MAX_OPS:-}" ] && append+=" vfio.stress_max_ops=$STRESS_MAX_OPS"
-# The benchmark's iterations, sizes and trace depth, and mtty's ports.
+# The benchmark's iterations, sizes, trace depth and create profile, and
+# mtty's ports.
 [ -n "${BENCH_ITERATIONS:-}" ] && append+=" vfio.bench_iters=$BENCH_ITERATIONS"
 [ -n "${BENCH_SIZES:-}" ] && append+=" vfio.bench_sizes=$BENCH_SIZES"
 [ -n "${MTTY_PORTS:-}" ] && append+=" vfio.mtty_ports=$MTTY_PORTS"
 [ -n "${BENCH_TRACE:-}" ] && append+=" vfio.bench_trace=$BENCH_TRACE"
+[ "${BENCH_PROFILE:-0}" = 1 ] && append+=" vfio.bench_profile=1"
 echo "vm: booting $O/arch/x86/boot/bzImage (mode $MODE${TESTS:+, tests $TESTS}${tag:+, no IOMMU, vfio noiommu mode}), log $log"
 # A second IOMMU group with two members, for the series' shared-group
 # test: edu and pci-serial behind a pcie-pci-bridge. Only for trees that
