@@ -29,7 +29,7 @@ ko() { echo "gate: FAIL: $*"; fail=$((fail + 1)); }
 
 declare -A CROSS=([x86_64]="" [arm64]=aarch64-linux-gnu- [s390]=s390x-linux-gnu-)
 declare -A OBJS=(
-	[x86_64]="drivers/vfio/ samples/vfio-mdev/ arch/x86/kvm/ drivers/gpu/drm/i915/gvt/kvmgt.o"
+	[x86_64]="drivers/vfio/ samples/vfio-mdev/ arch/x86/kvm/ drivers/gpu/drm/i915/gvt/kvmgt.o drivers/base/"
 	[arm64]="drivers/vfio/ drivers/bus/fsl-mc/"
 	[s390]="drivers/vfio/ drivers/s390/cio/ drivers/s390/crypto/")
 ARCHES=${ARCHES:-"x86_64 arm64 s390"}
