@@ -16,7 +16,7 @@
 # BENCH_ITERATIONS (1000), BENCH_SIZES (16,64,256,1024,4096) and
 # BENCH_TRACE (0; N: one run of each path traced N functions deep, for a
 # profile, in logs/bench/KERNEL/trace-*.txt) reach the guest;
-# BENCH_PROFILE (0; 1: the last 16 creates of each size under ftrace's
+# BENCH_PROFILE (0; 1: the last 64 creates of each size under ftrace's
 # function profiler, compared between the smallest and the largest size in
 # logs/bench/profile.txt; the guest gets one vCPU, as text patching under
 # TCG with two crashed guests) also reach it;
